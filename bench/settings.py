@@ -1,0 +1,10 @@
+"""Settings for bench/ingest.py: production settings plus the ceiling app and route.
+
+Everything else (DEBUG, secrets, ALLOWED_HOSTS, RATELIMIT_EVENTS, LOG_LEVEL) comes
+from the environment exactly as in production; bench/ingest.py sets it.
+"""
+
+from config.settings import *  # noqa: F403
+
+INSTALLED_APPS = [*INSTALLED_APPS, "bench.ceiling"]  # noqa: F405
+ROOT_URLCONF = "bench.urls"
