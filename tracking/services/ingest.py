@@ -1,10 +1,11 @@
 """Event ingest: the hot path behind POST /v1/events.
 
 The number of statements is fixed per request, not per event: one upsert for the
-visitors, one read of their current sessions, one insert of new sessions, one update
-of continued ones, one insert of the events (tests/tracking/test_ingest_queries.py
-holds this). Concurrent requests of the same visitor serialize on the visitor row
-that the upsert locks, so they cannot both open a session.
+visitors, one read of their current sessions, one write of sessions and events
+(tests/tracking/test_ingest_queries.py holds this). The rules (which session an
+event belongs to, entrances, traffic source) are decided here in Python; the SQL in
+ingest_statements.py only reads and writes. Concurrent requests of the same visitor
+serialize on the visitor row that the upsert locks, so they cannot both open a session.
 """
 
 import uuid
@@ -16,7 +17,13 @@ from django.db import connection, transaction
 
 from marketing.request_context import RequestContext
 from marketing.traffic_source import classify_traffic_source
-from tracking.models import Event, EventType, Session
+from tracking.models import EventType, Session
+from tracking.services.ingest_statements import (
+    EventRow,
+    current_sessions_fetch,
+    sessions_and_events_write,
+    visitors_upsert,
+)
 from tracking.services.sessions import session_continues
 
 
@@ -46,56 +53,19 @@ def events_ingest(
     if rejections:
         ingest_rejections_record(counts=rejections, day=context.received_at.date())
     if events:
-        visitor_ids = _visitors_upsert(anon_ids={event.anon_id for event in events}, context=context)
+        visitor_ids = visitors_upsert(anon_ids=list({event.anon_id for event in events}), context=context)
         _events_store(events=events, visitor_ids=visitor_ids, context=context)
     return IngestResult(accepted=len(events), rejected=sum(rejections.values()))
-
-
-def _visitors_upsert(*, anon_ids: set[str], context: RequestContext) -> dict[str, uuid.UUID]:
-    """Create or touch the visitors in one statement; returns their ids by anonId.
-
-    Raw SQL because the ORM's bulk upsert does not return the id of a row that
-    already existed. Rows are upserted in anonId order, so two batches naming the
-    same visitors lock them in the same order and cannot deadlock.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO tracking_visitor AS visitor (
-                id, anon_id, first_seen_at, last_seen_at,
-                first_ip_hash, last_ip_hash, first_ua_hash, last_ua_hash
-            )
-            SELECT gen_random_uuid(), anon_id, %(at)s, %(at)s, %(ip_hash)s, %(ip_hash)s, %(ua_hash)s, %(ua_hash)s
-            FROM unnest(%(anon_ids)s::text[]) AS anon_id
-            ORDER BY anon_id
-            ON CONFLICT (anon_id) DO UPDATE SET
-                last_seen_at = GREATEST(visitor.last_seen_at, EXCLUDED.last_seen_at),
-                last_ip_hash = EXCLUDED.last_ip_hash,
-                last_ua_hash = EXCLUDED.last_ua_hash
-            RETURNING anon_id, id
-            """,
-            {
-                "at": context.received_at,
-                "ip_hash": context.ip_hash,
-                "ua_hash": context.ua_hash,
-                "anon_ids": sorted(anon_ids),
-            },
-        )
-        return dict(cursor.fetchall())
 
 
 def _events_store(
     *, events: Sequence[EventInput], visitor_ids: dict[str, uuid.UUID], context: RequestContext
 ) -> None:
-    current_sessions: dict[tuple[uuid.UUID, str], Session] = {
-        (session.visitor_id, session.property_id): session
-        for session in Session.objects.filter(visitor_id__in=visitor_ids.values())
-        .order_by("visitor_id", "property_id", "-ended_at")
-        .distinct("visitor_id", "property_id")
-    }
+    current_sessions = current_sessions_fetch(visitor_ids=list(visitor_ids.values()))
     new_sessions: dict[uuid.UUID, Session] = {}
-    continued_sessions: dict[uuid.UUID, Session] = {}
-    rows = []
+    continued_session_ids: set[uuid.UUID] = set()
+    viewed_session_ids: set[uuid.UUID] = set()
+    rows: list[EventRow] = []
     for event in events:
         visitor_id = visitor_ids[event.anon_id]
         key = (visitor_id, event.property_id)
@@ -104,43 +74,38 @@ def _events_store(
             session = _session_start(event=event, visitor_id=visitor_id, context=context)
             current_sessions[key] = new_sessions[session.pk] = session
         elif session.pk not in new_sessions:
-            continued_sessions[session.pk] = session
-        # Two requests of one visitor can commit in the other order than they were
-        # received (the later one waits on the visitor row lock): never move back.
+            continued_session_ids.add(session.pk)
+        # A request that waited on the visitor lock may carry an earlier receive time
+        # than the session it continues; the session's end never moves back.
         session.ended_at = max(session.ended_at, context.received_at)
         is_page_view = event.event_type == EventType.PAGE_VIEW
         rows.append(
-            Event(
+            EventRow(
                 visitor_id=visitor_id,
                 session_id=session.pk,
                 event_id=event.event_id or uuid.uuid4(),
                 event_type=event.event_type,
                 path=event.path,
-                occurred_at=context.received_at,
                 client_ts=event.client_ts,
-                ip_hash=context.ip_hash,
-                ua_hash=context.ua_hash,
                 property_id=event.property_id,
                 traffic_source=session.traffic_source,
-                device_type=context.device_type,
-                country_code=context.country_code,
                 is_entrance=is_page_view and not session.has_page_view,
                 is_conversion=event.event_type == EventType.FORM_SUBMIT,
                 props=event.props,
             )
         )
-        session.has_page_view = session.has_page_view or is_page_view
+        if is_page_view:
+            session.has_page_view = True
+            if session.pk not in new_sessions:
+                viewed_session_ids.add(session.pk)
 
-    if new_sessions:
-        Session.objects.bulk_create(new_sessions.values())
-    if len(continued_sessions) == 1:
-        (session,) = continued_sessions.values()
-        Session.objects.filter(pk=session.pk).update(ended_at=session.ended_at, has_page_view=session.has_page_view)
-    elif continued_sessions:
-        Session.objects.bulk_update(continued_sessions.values(), ["ended_at", "has_page_view"])
-    # A retried beacon (same visitor + eventId) hits the unique constraint and is
-    # skipped: stored once, still answered as accepted so the client stops retrying.
-    Event.objects.bulk_create(rows, ignore_conflicts=True)
+    sessions_and_events_write(
+        new_sessions=list(new_sessions.values()),
+        continued_session_ids=list(continued_session_ids),
+        viewed_session_ids=list(viewed_session_ids),
+        events=rows,
+        context=context,
+    )
 
 
 def _session_start(*, event: EventInput, visitor_id: uuid.UUID, context: RequestContext) -> Session:
