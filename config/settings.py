@@ -242,10 +242,10 @@ LEAD_CONSENT_PURPOSE = env.str(
 )
 RATELIMIT_UNSUBSCRIBE = env.str("RATELIMIT_UNSUBSCRIBE", default="30/m")
 # Unsubscribe links in emails are signed with SECRET_KEY and valid this long (CASL
-# s. 11(3) asks for at least 60 days after the message is sent).
+# requires an unsubscribe mechanism to work for at least 60 days after sending).
 UNSUBSCRIBE_TOKEN_MAX_AGE_DAYS = env.int("UNSUBSCRIBE_TOKEN_MAX_AGE_DAYS", default=365)
 if UNSUBSCRIBE_TOKEN_MAX_AGE_DAYS < 60:
-    raise ImproperlyConfigured("UNSUBSCRIBE_TOKEN_MAX_AGE_DAYS must be at least 60 (CASL s. 11(3))")
+    raise ImproperlyConfigured("UNSUBSCRIBE_TOKEN_MAX_AGE_DAYS must be at least 60 (CASL)")
 # Public URL of this service, for links printed outside a request (unsubscribe URLs).
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://localhost:8000" if DEBUG else "").rstrip("/")
 if PUBLIC_BASE_URL and not PUBLIC_BASE_URL.startswith(("https://", "http://")):

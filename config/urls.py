@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView
 
-from leads.admin import admin_login_throttled
+from marketing.admin_login import admin_login_throttled
 from leads.apis import LeadCaptureApi, LeadUnsubscribeApi
 from marketing.apis import HealthzApi
 from marketing.views import demo_page

@@ -15,7 +15,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -24,8 +24,7 @@ from compliance.models import ConsentEventSource, ErasureReceipt
 from leads.models import FormSubmission, Lead
 from leads.selectors import consent_history, erasure_preview, lead_journey, mailable_leads_rows
 from leads.services import InvalidEmail, consent_withdraw, email_erase, email_normalize, unsubscribe_url_for
-from marketing.errors import RateLimited, ServiceError
-from marketing.rate_limits import rate_limit_enforce
+from marketing.errors import ServiceError
 from marketing.request_context import request_context_for
 
 ERASE_PERMISSION = "leads.erase_lead"
@@ -181,15 +180,3 @@ def _unsubscribe_url_or_note(lead: Lead) -> str:
         return unsubscribe_url_for(lead_id=lead.pk)
     except ServiceError as error:
         return error.message
-
-
-def admin_login_throttled(request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-    """The admin login, limited to RATELIMIT_ADMIN_LOGIN POSTs per client IP, so a
-    password cannot be guessed at speed (config/urls.py routes /admin/login/ here)."""
-    try:
-        rate_limit_enforce(request, group="admin_login", rate_setting="RATELIMIT_ADMIN_LOGIN")
-    except RateLimited as error:
-        response = render(request, "leads/admin/login_throttled.html", {"retry_after": error.retry_after_seconds}, status=429)
-        response["Retry-After"] = str(error.retry_after_seconds)
-        return response
-    return admin.site.login(request, extra_context)

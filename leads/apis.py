@@ -24,8 +24,8 @@ from leads.views import (
 )
 from marketing.parsers import JsonBodyParser
 from marketing.rate_limits import rate_limit_enforce
+from marketing.serializer_fields import StrictCharField, StrictRegexField
 from marketing.request_context import request_context_for
-from tracking.apis import StrictCharField, StrictRegexField
 from tracking.models import ANON_ID_REGEX, MAX_PATH_CHARS, MAX_UTM_CHARS, PROPERTY_ID_REGEX
 
 FORM_NAME_REGEX = r"^[A-Za-z0-9_.-]{1,64}$"

@@ -2,7 +2,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from marketing.errors import ServiceError
 from marketing.parsers import BeaconBodyParser, JsonBodyParser
 from marketing.rate_limits import rate_limit_enforce
+from marketing.serializer_fields import StrictCharField, StrictRegexField
 from marketing.request_context import request_context_for
 from tracking.models import (
     ANON_ID_REGEX,
@@ -34,20 +35,6 @@ class NotAnEvent(ServiceError):
     code = "not_an_event"
 
 
-class StrictCharField(serializers.CharField):
-    """DRF's CharField turns 12345678 into "12345678"; a client sending a number
-    where we document a string has a bug we should report, not hide."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictRegexField(serializers.RegexField, StrictCharField):
-    pass
-
-
 class UtmInputSerializer(serializers.Serializer):
     source = StrictCharField(max_length=MAX_UTM_CHARS, required=False, allow_blank=True, default="")
     medium = StrictCharField(max_length=MAX_UTM_CHARS, required=False, allow_blank=True, default="")
@@ -61,6 +48,7 @@ class EventIngestApi(APIView):
 
     parser_classes = [JsonBodyParser, BeaconBodyParser]
 
+    @extend_schema_serializer(component_name="EventInput")
     class InputSerializer(serializers.Serializer):
         anonId = StrictRegexField(ANON_ID_REGEX, max_length=64)
         eventType = StrictRegexField(EVENT_TYPE_REGEX, max_length=64)
@@ -91,6 +79,7 @@ class EventIngestApi(APIView):
                     raise ValidationError({key: "Must be a non-negative number."})
             return value
 
+    @extend_schema_serializer(component_name="EventIngestOutput")
     class OutputSerializer(serializers.Serializer):
         ok = serializers.BooleanField()
         accepted = serializers.IntegerField()

@@ -3,7 +3,7 @@
 The token is the lead id signed with SECRET_KEY (django.core.signing, salted for this
 use, timestamped): it names nobody by itself, carries no email in clear, and a link
 cannot be forged or bent to another lead. It is valid UNSUBSCRIBE_TOKEN_MAX_AGE_DAYS
-(365 by default; CASL s. 11(3) asks for at least 60 days after sending). The answer
+(365 by default; CASL requires at least 60 days after sending). The answer
 is the same whether or not we know the address: an unsubscribe page must not tell a
 stranger who is on our list.
 """

@@ -19,7 +19,6 @@ from marketing.traffic_source.rules import (
     PAID_SEARCH_MEDIUMS,
     REFERRAL,
     SOCIAL,
-    TRAFFIC_SOURCES,
     UNKNOWN,
     UTM_MEDIUM_RULES,
 )
