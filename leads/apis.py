@@ -24,9 +24,9 @@ from leads.views import (
 )
 from marketing.parsers import JsonBodyParser
 from marketing.rate_limits import rate_limit_enforce
-from marketing.serializer_fields import StrictCharField, StrictRegexField
+from marketing.serializer_fields import StrictCharField, StrictRegexField, UtmInputSerializer
 from marketing.request_context import request_context_for
-from tracking.models import ANON_ID_REGEX, MAX_PATH_CHARS, MAX_UTM_CHARS, PROPERTY_ID_REGEX
+from tracking.models import ANON_ID_REGEX, MAX_PATH_CHARS, PROPERTY_ID_REGEX
 
 FORM_NAME_REGEX = r"^[A-Za-z0-9_.-]{1,64}$"
 MAX_EMAIL_INPUT_CHARS = 320
@@ -53,13 +53,6 @@ class LeadCaptureApi(APIView):
         express = StrictBooleanField(required=False, default=False)
         purpose = StrictCharField(max_length=MAX_PURPOSE_CHARS, required=False, allow_blank=True, default="")
 
-    class UtmSerializer(serializers.Serializer):
-        source = StrictCharField(max_length=MAX_UTM_CHARS, required=False, allow_blank=True, default="")
-        medium = StrictCharField(max_length=MAX_UTM_CHARS, required=False, allow_blank=True, default="")
-        campaign = StrictCharField(max_length=MAX_UTM_CHARS, required=False, allow_blank=True, default="")
-        term = StrictCharField(max_length=MAX_UTM_CHARS, required=False, allow_blank=True, default="")
-        content = StrictCharField(max_length=MAX_UTM_CHARS, required=False, allow_blank=True, default="")
-
     @extend_schema_serializer(component_name="LeadCaptureInput")
     class InputSerializer(serializers.Serializer):
         # Not validated here: a missing or malformed email is the service's
@@ -82,7 +75,7 @@ class LeadCaptureApi(APIView):
             return dict(consent.validated_data)
 
         def validate_utm(self, value: dict) -> dict[str, str]:
-            utm = LeadCaptureApi.UtmSerializer(data=value)
+            utm = UtmInputSerializer(data=value)
             utm.is_valid(raise_exception=True)
             return {key: text for key, text in utm.validated_data.items() if text}
 

@@ -1,4 +1,4 @@
-"""DRF fields shared by the public APIs."""
+"""DRF fields and nested serializers shared by the public APIs."""
 
 from typing import Any
 
@@ -17,3 +17,16 @@ class StrictCharField(serializers.CharField):
 
 class StrictRegexField(serializers.RegexField, StrictCharField):
     pass
+
+
+MAX_UTM_CHARS = 255
+
+
+class UtmInputSerializer(serializers.Serializer):
+    """The `utm` object of events and lead captures; absent keys become ""."""
+
+    source = StrictCharField(max_length=MAX_UTM_CHARS, required=False, allow_blank=True, default="")
+    medium = StrictCharField(max_length=MAX_UTM_CHARS, required=False, allow_blank=True, default="")
+    campaign = StrictCharField(max_length=MAX_UTM_CHARS, required=False, allow_blank=True, default="")
+    term = StrictCharField(max_length=MAX_UTM_CHARS, required=False, allow_blank=True, default="")
+    content = StrictCharField(max_length=MAX_UTM_CHARS, required=False, allow_blank=True, default="")

@@ -12,14 +12,13 @@ from rest_framework.views import APIView
 from marketing.errors import ServiceError
 from marketing.parsers import BeaconBodyParser, JsonBodyParser
 from marketing.rate_limits import rate_limit_enforce
-from marketing.serializer_fields import StrictCharField, StrictRegexField
+from marketing.serializer_fields import StrictCharField, StrictRegexField, UtmInputSerializer
 from marketing.request_context import request_context_for
 from tracking.models import (
     ANON_ID_REGEX,
     EVENT_TYPE_REGEX,
     MAX_PATH_CHARS,
     MAX_URL_CHARS,
-    MAX_UTM_CHARS,
     PROPERTY_ID_REGEX,
 )
 from tracking.services import EventInput, events_ingest
@@ -33,14 +32,6 @@ MEASUREMENT_PROPS = ("fcpMs", "lcpMs", "inpMs", "clsScore", "ttfbMs", "engagedTi
 
 class NotAnEvent(ServiceError):
     code = "not_an_event"
-
-
-class UtmInputSerializer(serializers.Serializer):
-    source = StrictCharField(max_length=MAX_UTM_CHARS, required=False, allow_blank=True, default="")
-    medium = StrictCharField(max_length=MAX_UTM_CHARS, required=False, allow_blank=True, default="")
-    campaign = StrictCharField(max_length=MAX_UTM_CHARS, required=False, allow_blank=True, default="")
-    term = StrictCharField(max_length=MAX_UTM_CHARS, required=False, allow_blank=True, default="")
-    content = StrictCharField(max_length=MAX_UTM_CHARS, required=False, allow_blank=True, default="")
 
 
 class EventIngestApi(APIView):
