@@ -8,3 +8,7 @@ from config.settings import *  # noqa: F403
 
 INSTALLED_APPS = [*INSTALLED_APPS, "bench.ceiling"]  # noqa: F405
 ROOT_URLCONF = "bench.urls"
+
+# django-ratelimit's own switch, off for `bench/ingest.py --no-rate-limit`: what the
+# PostgreSQL counter store costs per request. Production settings never turn it off.
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)  # noqa: F405

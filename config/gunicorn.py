@@ -46,7 +46,7 @@ def post_worker_init(worker):  # noqa: ANN001, ANN201 - gunicorn's hook signatur
     (about 1.7 s, marketing/devices.py). Then the objects that live as long as the
     process are frozen out of the garbage collector: the parser's tables made each
     full collection take ~70 ms, a pause that landed on whichever request was running
-    (measured in docs/benchmarks-ingest.md). GUNICORN_WARM_UP=0 turns both off.
+    (measured in docs/benchmarks.md). GUNICORN_WARM_UP=0 turns both off.
     """
     if os.environ.get("GUNICORN_WARM_UP", "1") == "0":
         return

@@ -2,7 +2,7 @@
 
 Backed by ``device_detector`` (the Python port of matomo's Device Detector),
 chosen by ``bench/ua_devices.py``; figures and caveats in
-docs/benchmarks-devices.md. On the shared 1,000-UA corpus it classifies
+docs/benchmarks.md. On the shared 1,000-UA corpus it classifies
 99.5% correctly (desktop 98.4, mobile 100, tablet 100, bot 99.6) against
 72.5% for ua-parser with user-agents' rules, and 78.8% when crawlerdetect is
 added for bots (which also calls 56 of the 750 human UAs bots). That corpus
