@@ -56,11 +56,11 @@ def ensure_environment(*, extras: list[str]) -> None:
 
 
 def run(command: list[str]) -> int:
+    """Become the command (exec), so a signal sent to this process reaches it directly
+    and no wrapper is left behind to orphan the server when killed."""
     os.chdir(ROOT)
-    try:
-        return subprocess.run(command).returncode
-    except KeyboardInterrupt:
-        return 130
+    os.execv(command[0], command)
+    return 0  # not reached: exec replaces this process
 
 
 if __name__ == "__main__":
