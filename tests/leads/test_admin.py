@@ -89,7 +89,7 @@ def test_the_lead_page_shows_identities_submissions_consent_history_and_journey(
     assert "The monthly newsletter" in page and "JSON API (fetch)" in page  # consent history
     assert "paid_search" in page and "/landing" in page and "campaign=spring" in page  # first touch
     assert "/pricing" in page  # pages before capture
-    assert "2:0" in page or "1:5" in page  # about two hours from first visit to capture
+    assert "2\xa0hours" in page or "1\xa0hour, 5" in page  # about two hours from first visit to capture
     assert "/v1/leads/unsubscribe?token=" in page
 
 
