@@ -3,6 +3,7 @@ from leads.services.consent import consent_on_capture, consent_withdraw, consent
 from leads.services.emails import InvalidEmail, NormalizedEmail, email_normalize
 from leads.services.erasure import email_erase
 from leads.services.identities import identities_link_heuristic, identity_link_strong
+from leads.services.retention import visitors_purge_unlinked
 from leads.services.turnstile import TurnstileFailed, turnstile_verify
 from leads.services.unsubscribe import (
     InvalidUnsubscribeToken,
@@ -33,4 +34,5 @@ __all__ = [
     "turnstile_verify",
     "unsubscribe_token_for",
     "unsubscribe_url_for",
+    "visitors_purge_unlinked",
 ]

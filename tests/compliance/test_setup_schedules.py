@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 OUR_SCHEDULES = [
     ("compliance.purge_raw_data", "compliance.tasks.purge_raw_data", Schedule.DAILY),
     ("leads.expire_implied_consents", "leads.tasks.expire_implied_consents", Schedule.DAILY),
+    ("leads.purge_unlinked_visitors", "leads.tasks.purge_unlinked_visitors", Schedule.DAILY),
     ("tracking.settle_session_exits", "tracking.tasks.settle_session_exits", Schedule.HOURLY),
 ]
 
@@ -23,11 +24,11 @@ def _schedules() -> list[tuple[str, str, str]]:
     return list(Schedule.objects.order_by("name").values_list("name", "func", "schedule_type"))
 
 
-def test_it_creates_the_purge_consent_expiry_and_session_exit_schedules(capsys):
+def test_it_creates_the_purge_consent_expiry_visitor_purge_and_session_exit_schedules(capsys):
     call_command("setup_schedules")
 
     assert _schedules() == OUR_SCHEDULES
-    assert "Schedules: 0 removed, 3 created" in capsys.readouterr().out
+    assert "Schedules: 0 removed, 4 created" in capsys.readouterr().out
 
 
 def test_running_it_twice_leaves_one_schedule_of_each(capsys):
@@ -35,7 +36,7 @@ def test_running_it_twice_leaves_one_schedule_of_each(capsys):
     call_command("setup_schedules")
 
     assert _schedules() == OUR_SCHEDULES
-    assert "Schedules: 3 removed, 3 created" in capsys.readouterr().out.splitlines()[-1]
+    assert "Schedules: 4 removed, 4 created" in capsys.readouterr().out.splitlines()[-1]
 
 
 def test_every_schedule_runs_forever_and_first_runs_in_the_next_day():
@@ -53,7 +54,7 @@ def test_a_schedule_added_by_hand_is_left_alone():
     call_command("setup_schedules")
 
     assert Schedule.objects.filter(name="someone's own").count() == 1
-    assert Schedule.objects.count() == 4
+    assert Schedule.objects.count() == 5
 
 
 def test_a_schedule_whose_function_does_not_exist_fails_before_any_change(monkeypatch):

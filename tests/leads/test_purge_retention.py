@@ -10,7 +10,7 @@ from django.utils import timezone
 from compliance.models import AbuseLogEntry, ConsentEvent
 from compliance.services import abuse_log_record
 from leads.models import Lead
-from tracking.models import Event, Session
+from tracking.models import Event, Session, Visitor
 
 pytestmark = pytest.mark.django_db
 
@@ -58,3 +58,21 @@ def test_the_purge_keeps_89_day_events_and_6_day_ips_and_audits_the_expired_cons
     lines = out.getvalue().strip().splitlines()
     assert "  leads.Lead (implied consent expired): 1" in lines
     assert lines[-1].startswith("Purged 1 tracking.Event, 1 tracking.Session")
+
+
+def test_visitors_unseen_past_the_window_and_linked_to_no_lead_are_purged(beacon, capture):
+    now = timezone.now()
+    for anon_id in ("visitor-89-days", "visitor-91-days", "lead-visitor-91d"):
+        beacon({"anonId": anon_id, "eventType": "page_view", "path": "/"})
+    capture({"email": "kept@example.com", "anonId": "lead-visitor-91d"})
+    for anon_id, days in (("visitor-89-days", 89), ("visitor-91-days", 91), ("lead-visitor-91d", 91)):
+        at = now - timedelta(days=days)
+        Visitor.objects.filter(anon_id=anon_id).update(first_seen_at=at, last_seen_at=at)
+        Event.objects.filter(visitor__anon_id=anon_id).update(occurred_at=at)
+        Session.objects.filter(visitor__anon_id=anon_id).update(started_at=at, ended_at=at)
+    out = StringIO()
+
+    call_command("purge_retention", stdout=out)
+
+    assert sorted(Visitor.objects.values_list("anon_id", flat=True)) == ["lead-visitor-91d", "visitor-89-days"]
+    assert "1 tracking.Visitor" in out.getvalue().strip().splitlines()[-1]

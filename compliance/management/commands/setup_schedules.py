@@ -66,6 +66,14 @@ SCHEDULES = [
         schedule_type=Schedule.DAILY,
         first_run=next_day_at(3, 45),
     ),
+    # Visitors unseen past the event window and linked to no lead; the rule needs
+    # LeadIdentity, so it is leads' task too.
+    ScheduleSpec(
+        name="leads.purge_unlinked_visitors",
+        func="leads.tasks.purge_unlinked_visitors",
+        schedule_type=Schedule.DAILY,
+        first_run=next_day_at(4, 15),
+    ),
     # Metrics rollups come with the metrics issue (SPEC §4: hourly for today, daily
     # for yesterday). Uncomment once metrics/tasks.py has these functions:
     # ScheduleSpec(
