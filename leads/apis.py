@@ -24,7 +24,13 @@ from leads.views import (
 )
 from marketing.parsers import JsonBodyParser
 from marketing.rate_limits import rate_limit_enforce
-from marketing.serializer_fields import StrictCharField, StrictRegexField, UtmInputSerializer
+from marketing.serializer_fields import (
+    PagePathField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictRegexField,
+    UtmInputSerializer,
+)
 from marketing.request_context import request_context_for
 from tracking.models import ANON_ID_REGEX, MAX_PATH_CHARS, PROPERTY_ID_REGEX
 
@@ -34,24 +40,15 @@ MAX_PURPOSE_CHARS = 2000
 MAX_TOKEN_CHARS = 2048
 
 
-class StrictBooleanField(serializers.BooleanField):
-    """Express consent must be an explicit JSON `true`: "yes", 1 or "on" from a
-    script that guessed the format is not a ticked checkbox (CASL s. 10(1))."""
-
-    def to_internal_value(self, data: Any) -> bool:
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
+class ConsentInputSerializer(serializers.Serializer):
+    express = StrictBooleanField(required=False, default=False)
+    purpose = StrictCharField(max_length=MAX_PURPOSE_CHARS, required=False, allow_blank=True, default="")
 
 
 class LeadCaptureApi(APIView):
     """POST /v1/leads/capture: JSON from fetch, or an HTML form post (see views.py)."""
 
     parser_classes = [JsonBodyParser, FormParser]
-
-    class ConsentSerializer(serializers.Serializer):
-        express = StrictBooleanField(required=False, default=False)
-        purpose = StrictCharField(max_length=MAX_PURPOSE_CHARS, required=False, allow_blank=True, default="")
 
     @extend_schema_serializer(component_name="LeadCaptureInput")
     class InputSerializer(serializers.Serializer):
@@ -60,29 +57,14 @@ class LeadCaptureApi(APIView):
         email = serializers.JSONField(required=False, allow_null=True, default="")
         anonId = StrictRegexField(ANON_ID_REGEX, max_length=64, required=False)
         formName = StrictRegexField(FORM_NAME_REGEX, max_length=64, required=False, default="default")
-        consent = serializers.DictField(required=False, default=dict)
+        consent = ConsentInputSerializer(required=False, default=dict)
         fields = serializers.DictField(required=False, default=dict)
-        utm = serializers.DictField(required=False, default=dict)
+        utm = UtmInputSerializer(required=False, default=dict)
         website = serializers.JSONField(required=False, allow_null=True, default="")
         turnstileToken = StrictCharField(max_length=MAX_TOKEN_CHARS, required=False, allow_blank=True, default="")
-        path = StrictCharField(max_length=MAX_PATH_CHARS, required=False, trim_whitespace=False)
+        path = PagePathField(max_length=MAX_PATH_CHARS, required=False)
         eventId = serializers.UUIDField(required=False)
         propertyId = StrictRegexField(PROPERTY_ID_REGEX, max_length=64, required=False, default="default")
-
-        def validate_consent(self, value: dict) -> dict[str, Any]:
-            consent = LeadCaptureApi.ConsentSerializer(data=value)
-            consent.is_valid(raise_exception=True)
-            return dict(consent.validated_data)
-
-        def validate_utm(self, value: dict) -> dict[str, str]:
-            utm = UtmInputSerializer(data=value)
-            utm.is_valid(raise_exception=True)
-            return {key: text for key, text in utm.validated_data.items() if text}
-
-        def validate_path(self, value: str) -> str:
-            if not value.startswith("/"):
-                raise ValidationError("Must start with '/'.")
-            return value
 
     @extend_schema_serializer(component_name="LeadCaptureOutput")
     class OutputSerializer(serializers.Serializer):

@@ -19,14 +19,41 @@ class StrictRegexField(serializers.RegexField, StrictCharField):
     pass
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """Express consent must be an explicit JSON `true`: "yes", 1 or "on" from a
+    script that guessed the format is not a ticked checkbox (CASL s. 10(1))."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class PagePathField(StrictCharField):
+    """A page path as the tracker sends it: absolute, kept exactly as given."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        path = super().to_internal_value(data)
+        if not path.startswith("/"):
+            raise serializers.ValidationError("Must start with '/'.")
+        return path
+
+
 MAX_UTM_CHARS = 255
 
 
 class UtmInputSerializer(serializers.Serializer):
-    """The `utm` object of events and lead captures; absent keys become ""."""
+    """The `utm` object of events and lead captures; only the non-empty tags are kept."""
 
     source = StrictCharField(max_length=MAX_UTM_CHARS, required=False, allow_blank=True, default="")
     medium = StrictCharField(max_length=MAX_UTM_CHARS, required=False, allow_blank=True, default="")
     campaign = StrictCharField(max_length=MAX_UTM_CHARS, required=False, allow_blank=True, default="")
     term = StrictCharField(max_length=MAX_UTM_CHARS, required=False, allow_blank=True, default="")
     content = StrictCharField(max_length=MAX_UTM_CHARS, required=False, allow_blank=True, default="")
+
+    def to_internal_value(self, data: Any) -> dict[str, str]:
+        return {key: text for key, text in super().to_internal_value(data).items() if text}

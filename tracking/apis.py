@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from marketing.errors import ServiceError
 from marketing.parsers import BeaconBodyParser, JsonBodyParser
 from marketing.rate_limits import rate_limit_enforce
-from marketing.serializer_fields import StrictCharField, StrictRegexField, UtmInputSerializer
+from marketing.serializer_fields import PagePathField, StrictRegexField, UtmInputSerializer
 from marketing.request_context import request_context_for
 from tracking.models import (
     ANON_ID_REGEX,
@@ -43,21 +43,13 @@ class EventIngestApi(APIView):
     class InputSerializer(serializers.Serializer):
         anonId = StrictRegexField(ANON_ID_REGEX, max_length=64)
         eventType = StrictRegexField(EVENT_TYPE_REGEX, max_length=64)
-        path = StrictCharField(max_length=MAX_PATH_CHARS, trim_whitespace=False)
+        path = PagePathField(max_length=MAX_PATH_CHARS)
         eventId = serializers.UUIDField(required=False)
         timestamp = serializers.DateTimeField(required=False)
         referrer = serializers.URLField(max_length=MAX_URL_CHARS, required=False, allow_blank=True, default="")
         utm = UtmInputSerializer(required=False, default=dict)
         propertyId = StrictRegexField(PROPERTY_ID_REGEX, max_length=64, required=False, default="default")
         props = serializers.DictField(required=False, default=dict)
-
-        def validate_path(self, value: str) -> str:
-            if not value.startswith("/"):
-                raise ValidationError("Must start with '/'.")
-            return value
-
-        def validate_utm(self, value: dict) -> dict[str, str]:
-            return {key: text for key, text in value.items() if text}
 
         def validate_props(self, value: dict) -> dict[str, Any]:
             if len(json.dumps(value, separators=(",", ":"))) > MAX_PROPS_BYTES:
